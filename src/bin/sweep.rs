@@ -1,0 +1,111 @@
+//! `sweep`: train and analyse every run of a recipe.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use grokking_ntk::backend::BackendKind;
+use grokking_ntk::recipe::Recipe;
+use grokking_ntk::sweep::{SweepOptions, SweepProgress, run_sweep, table::summary_table};
+
+/// Train the runs of a recipe, analyse the NTK at every checkpoint and write the results.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Recipe file (TOML).
+    #[arg(long, default_value = "experiments/paper.toml")]
+    recipe: PathBuf,
+
+    /// Backend: flex (pure-Rust CPU, default), wgpu (GPU through Vulkan, Metal or DX12),
+    /// cuda (cargo feature `cuda`), ndarray (cargo feature `ndarray`; deprecated upstream, use flex).
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    backend: BackendKind,
+
+    /// Results folder; runs go to <OUT>/<recipe name>/<run id>.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+
+    /// Number of runs trained at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: u32,
+
+    /// Retrain runs that already finished.
+    #[arg(long)]
+    force: bool,
+
+    /// Run only every N-th run of the grid starting at run I (0-based), as `I/N`; for job arrays
+    /// such as Slurm's `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+
+    /// Re-run only the NTK analysis of finished runs from their saved weights.
+    #[arg(long)]
+    analyse_only: bool,
+
+    /// Hide the progress bars.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn parse_backend(name: &str) -> Result<BackendKind, String> {
+    name.parse().map_err(|e: grokking_ntk::Error| e.to_string())
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let invalid = || format!("expected I/N with 0 ≤ I < N, such as 0/4; got `{text}`");
+    let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+    let index: usize = index.trim().parse().map_err(|_| invalid())?;
+    let count: usize = count.trim().parse().map_err(|_| invalid())?;
+    if count == 0 || index >= count {
+        return Err(invalid());
+    }
+    Ok((index, count))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let recipe = match Recipe::from_file(&args.recipe) {
+        Ok(recipe) => recipe,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = SweepOptions {
+        out: args.out,
+        backend: args.backend,
+        jobs: args.jobs as usize,
+        force: args.force,
+        shard: args.shard,
+        analyse_only: args.analyse_only,
+        progress: !args.no_progress,
+    };
+    let selected = recipe.shard(options.shard.map_or(0, |s| s.0), options.shard.map_or(1, |s| s.1)).count();
+    let progress = SweepProgress::new(selected, options.progress);
+    let writer = progress.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(move || writer.log_writer())
+        .with_target(false)
+        .init();
+
+    let report = match run_sweep(&recipe, &options, &progress) {
+        Ok(report) => report,
+        Err(error) => {
+            progress.finish();
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    progress.finish();
+    print!("{}", summary_table(&report));
+    let failures = report.failures();
+    if failures > 0 {
+        eprintln!("error: {failures} run(s) failed; see the log above");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,211 @@
+//! The full-batch training loop.
+//!
+//! Step t evaluates the parameters θ_t reached after t updates: the forward pass of the update
+//! from θ_t to θ_{t+1} gives the train metrics of step t, and a forward pass over the test set gives
+//! its test metrics. Step 0 is the initialisation and step `steps` the final parameters, so a run
+//! records `steps + 1` rows. Checkpoint steps hand θ_t to the observer before the update.
+
+use burn::tensor::{DType, Device, Tensor};
+
+use crate::error::Result;
+use crate::model::{HostWeights, MlpConfig, tensor_from_rows};
+use crate::task::Dataset;
+use crate::training::adam::{Adam, AdamConfig};
+use crate::training::loss::{RegularisationConfig, accuracy, bce_with_logits, penalty};
+
+/// Everything the training loop needs besides the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingConfig {
+    /// Architecture and initialisation.
+    pub model: MlpConfig,
+    /// Adam hyper-parameters.
+    pub optimiser: AdamConfig,
+    /// Weight penalties.
+    pub regularisation: RegularisationConfig,
+    /// Number of updates.
+    pub steps: usize,
+    /// Seed of the initial weights.
+    pub seed: u64,
+    /// Steps (ascending, each ≤ `steps`) whose parameters go to [`TrainingObserver::on_checkpoint`].
+    pub checkpoints: Vec<usize>,
+}
+
+/// Metrics of the parameters at one step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepMetrics {
+    /// Mean binary cross-entropy on the training set.
+    pub train_loss: f64,
+    /// Mean binary cross-entropy on the test set.
+    pub test_loss: f64,
+    /// Train accuracy.
+    pub train_accuracy: f64,
+    /// Test accuracy.
+    pub test_accuracy: f64,
+    /// λ1 Σ|θ| + λ2 Σθ²; the training objective is `train_loss + penalty`.
+    pub penalty: f64,
+}
+
+impl StepMetrics {
+    /// Whether every metric is finite.
+    pub fn is_finite(&self) -> bool {
+        [
+            self.train_loss,
+            self.test_loss,
+            self.train_accuracy,
+            self.test_accuracy,
+            self.penalty,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+    }
+}
+
+/// Parameters at a checkpoint step.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// Number of updates applied.
+    pub step: usize,
+    /// The weights θ_step.
+    pub weights: HostWeights,
+}
+
+/// Receives progress from the training loop.
+pub trait TrainingObserver {
+    /// Called with the metrics of every step.
+    fn on_step(&mut self, _step: usize, _metrics: &StepMetrics) {}
+
+    /// Called at every checkpoint step; an error stops the run.
+    ///
+    /// # Errors
+    /// Whatever the observer fails with, such as an I/O error while saving weights.
+    fn on_checkpoint(&mut self, _checkpoint: &Checkpoint) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that ignores everything.
+impl TrainingObserver for () {}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase", tag = "status")]
+pub enum TrainingStatus {
+    /// All steps ran.
+    Finished,
+    /// A metric became NaN or infinite at `step`; training stopped there.
+    Diverged {
+        /// The first step with a non-finite metric.
+        step: usize,
+    },
+}
+
+/// Per-step metrics and the final parameters of a run.
+#[derive(Debug, Clone)]
+pub struct TrainingOutcome {
+    /// How the run ended.
+    pub status: TrainingStatus,
+    /// Metrics of steps 0, 1, … up to the last finite step.
+    pub metrics: Vec<StepMetrics>,
+    /// The parameters after the last update that was applied.
+    pub final_weights: HostWeights,
+}
+
+/// Trains an MLP on `data` with full-batch Adam on `device`, in f32.
+///
+/// # Errors
+/// Only what the observer returns; a diverging run is a [`TrainingStatus::Diverged`] outcome.
+pub fn train(
+    config: &TrainingConfig,
+    data: &Dataset,
+    device: &Device,
+    observer: &mut dyn TrainingObserver,
+) -> Result<TrainingOutcome> {
+    let dtype = DType::F32;
+    let base_device = device.clone().inner();
+    let init = config.model.init_weights(data.d, config.seed);
+    let mut mlp = init.to_device(&base_device, dtype);
+
+    let (n_train, n_test) = (data.n_train(), data.n_test());
+    let x_train = tensor_from_rows(&data.x_train, n_train, data.d, &base_device, dtype);
+    let y_train = tensor_from_rows(&data.y_train, n_train, 1, &base_device, dtype);
+    let x_test = tensor_from_rows(&data.x_test, n_test, data.d, &base_device, dtype);
+    let y_test = tensor_from_rows(&data.y_test, n_test, 1, &base_device, dtype);
+
+    let mut adam = Adam::new(config.optimiser, &mlp.weights);
+    let mut metrics = Vec::with_capacity(config.steps + 1);
+    let mut next_checkpoint = config.checkpoints.iter().copied().peekable();
+
+    for step in 0..=config.steps {
+        while next_checkpoint.next_if(|&c| c < step).is_some() {}
+        if next_checkpoint.next_if_eq(&step).is_some() {
+            observer.on_checkpoint(&Checkpoint {
+                step,
+                weights: mlp.to_host(),
+            })?;
+        }
+
+        let params: Vec<Tensor<2>> = mlp
+            .weights
+            .iter()
+            .map(|w| w.clone().autodiff().require_grad())
+            .collect();
+        let tracked = crate::model::Mlp {
+            architecture: mlp.architecture.clone(),
+            weights: params.clone(),
+        };
+        let logits = tracked.forward(x_train.clone());
+        let train_loss = bce_with_logits(logits.clone(), y_train.clone());
+        let penalty_value = penalty(&params, config.regularisation);
+        let train_accuracy = accuracy(logits.inner(), y_train.clone());
+
+        let test_logits = mlp.forward(x_test.clone());
+        let test_loss = bce_with_logits(test_logits.clone(), y_test.clone());
+        let test_accuracy = accuracy(test_logits, y_test.clone());
+
+        let summary = Tensor::cat(
+            vec![
+                train_loss.clone().inner(),
+                test_loss,
+                train_accuracy,
+                test_accuracy,
+                penalty_value.clone().inner(),
+            ],
+            0,
+        );
+        let values = summary
+            .try_into_vec_as::<f64>()
+            .expect("metrics read back from the device");
+        let row = StepMetrics {
+            train_loss: values[0],
+            test_loss: values[1],
+            train_accuracy: values[2],
+            test_accuracy: values[3],
+            penalty: values[4],
+        };
+        if !row.is_finite() {
+            return Ok(TrainingOutcome {
+                status: TrainingStatus::Diverged { step },
+                metrics,
+                final_weights: mlp.to_host(),
+            });
+        }
+        observer.on_step(step, &row);
+        metrics.push(row);
+        if step == config.steps {
+            break;
+        }
+
+        let gradients = train_loss.add(penalty_value).backward();
+        let grads = params
+            .iter()
+            .map(|p| p.grad(&gradients).expect("every weight takes part in the loss"))
+            .collect();
+        mlp.weights = adam.update(mlp.weights, grads);
+    }
+
+    Ok(TrainingOutcome {
+        status: TrainingStatus::Finished,
+        final_weights: mlp.to_host(),
+        metrics,
+    })
+}
