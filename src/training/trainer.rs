@@ -5,13 +5,14 @@
 //! its test metrics. Step 0 is the initialisation and step `steps` the final parameters, so a run
 //! records `steps + 1` rows. Checkpoint steps hand θ_t to the observer before the update.
 
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::{DType, Device};
 
 use crate::error::Result;
-use crate::model::{HostWeights, MlpConfig, tensor_from_rows};
+use crate::model::{HostWeights, Mlp, MlpConfig};
 use crate::task::Dataset;
 use crate::training::adam::{Adam, AdamConfig};
-use crate::training::loss::{RegularisationConfig, accuracy, bce_with_logits, penalty};
+use crate::training::gradient::{FullBatch, evaluate};
+use crate::training::loss::RegularisationConfig;
 
 /// Everything the training loop needs besides the data.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +111,65 @@ pub struct TrainingOutcome {
     pub final_weights: HostWeights,
 }
 
+/// The state of a training run between steps: parameters, Adam moments and the batch.
+pub struct Trainer {
+    mlp: Mlp,
+    adam: Adam,
+    batch: FullBatch,
+    regularisation: RegularisationConfig,
+    step: usize,
+}
+
+impl Trainer {
+    /// Initialises the network of `config` on `device` (f32) and uploads `data`.
+    pub fn new(config: &TrainingConfig, data: &Dataset, device: &Device) -> Self {
+        let dtype = DType::F32;
+        let device = device.clone().inner();
+        let mlp = config.model.init_weights(data.d, config.seed).to_device(&device, dtype);
+        let adam = Adam::new(config.optimiser, &mlp.weights);
+        Self {
+            batch: FullBatch::new(data, &device, dtype),
+            mlp,
+            adam,
+            regularisation: config.regularisation,
+            step: 0,
+        }
+    }
+
+    /// Number of updates applied so far: the step whose parameters the network holds.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// The network at the current step.
+    pub fn mlp(&self) -> &Mlp {
+        &self.mlp
+    }
+
+    /// Evaluates the current parameters and, when `update` is set, applies one Adam update.
+    /// Returns the metrics of the parameters before the update.
+    pub fn evaluate(&mut self, update: bool) -> StepMetrics {
+        let evaluation = evaluate(&self.mlp, &self.batch, self.regularisation);
+        let values = evaluation
+            .summary
+            .try_into_vec_as::<f64>()
+            .expect("metrics read back from the device");
+        let metrics = StepMetrics {
+            train_loss: values[0],
+            train_accuracy: 1.0 - values[1],
+            test_loss: values[2],
+            test_accuracy: 1.0 - values[3],
+            penalty: values[4],
+        };
+        if update && metrics.is_finite() {
+            let weights = std::mem::take(&mut self.mlp.weights);
+            self.mlp.weights = self.adam.update(weights, evaluation.gradients);
+            self.step += 1;
+        }
+        metrics
+    }
+}
+
 /// Trains an MLP on `data` with full-batch Adam on `device`, in f32.
 ///
 /// # Errors
@@ -120,18 +180,7 @@ pub fn train(
     device: &Device,
     observer: &mut dyn TrainingObserver,
 ) -> Result<TrainingOutcome> {
-    let dtype = DType::F32;
-    let base_device = device.clone().inner();
-    let init = config.model.init_weights(data.d, config.seed);
-    let mut mlp = init.to_device(&base_device, dtype);
-
-    let (n_train, n_test) = (data.n_train(), data.n_test());
-    let x_train = tensor_from_rows(&data.x_train, n_train, data.d, &base_device, dtype);
-    let y_train = tensor_from_rows(&data.y_train, n_train, 1, &base_device, dtype);
-    let x_test = tensor_from_rows(&data.x_test, n_test, data.d, &base_device, dtype);
-    let y_test = tensor_from_rows(&data.y_test, n_test, 1, &base_device, dtype);
-
-    let mut adam = Adam::new(config.optimiser, &mlp.weights);
+    let mut trainer = Trainer::new(config, data, device);
     let mut metrics = Vec::with_capacity(config.steps + 1);
     let mut next_checkpoint = config.checkpoints.iter().copied().peekable();
 
@@ -140,72 +189,24 @@ pub fn train(
         if next_checkpoint.next_if_eq(&step).is_some() {
             observer.on_checkpoint(&Checkpoint {
                 step,
-                weights: mlp.to_host(),
+                weights: trainer.mlp().to_host(),
             })?;
         }
-
-        let params: Vec<Tensor<2>> = mlp
-            .weights
-            .iter()
-            .map(|w| w.clone().autodiff().require_grad())
-            .collect();
-        let tracked = crate::model::Mlp {
-            architecture: mlp.architecture.clone(),
-            weights: params.clone(),
-        };
-        let logits = tracked.forward(x_train.clone());
-        let train_loss = bce_with_logits(logits.clone(), y_train.clone());
-        let penalty_value = penalty(&params, config.regularisation);
-        let train_accuracy = accuracy(logits.inner(), y_train.clone());
-
-        let test_logits = mlp.forward(x_test.clone());
-        let test_loss = bce_with_logits(test_logits.clone(), y_test.clone());
-        let test_accuracy = accuracy(test_logits, y_test.clone());
-
-        let summary = Tensor::cat(
-            vec![
-                train_loss.clone().inner(),
-                test_loss,
-                train_accuracy,
-                test_accuracy,
-                penalty_value.clone().inner(),
-            ],
-            0,
-        );
-        let values = summary
-            .try_into_vec_as::<f64>()
-            .expect("metrics read back from the device");
-        let row = StepMetrics {
-            train_loss: values[0],
-            test_loss: values[1],
-            train_accuracy: values[2],
-            test_accuracy: values[3],
-            penalty: values[4],
-        };
+        let row = trainer.evaluate(step < config.steps);
         if !row.is_finite() {
             return Ok(TrainingOutcome {
                 status: TrainingStatus::Diverged { step },
                 metrics,
-                final_weights: mlp.to_host(),
+                final_weights: trainer.mlp().to_host(),
             });
         }
         observer.on_step(step, &row);
         metrics.push(row);
-        if step == config.steps {
-            break;
-        }
-
-        let gradients = train_loss.add(penalty_value).backward();
-        let grads = params
-            .iter()
-            .map(|p| p.grad(&gradients).expect("every weight takes part in the loss"))
-            .collect();
-        mlp.weights = adam.update(mlp.weights, grads);
     }
 
     Ok(TrainingOutcome {
         status: TrainingStatus::Finished,
-        final_weights: mlp.to_host(),
+        final_weights: trainer.mlp().to_host(),
         metrics,
     })
 }
