@@ -1,6 +1,6 @@
 //! Run-time choice of the burn backend.
 //!
-//! The model and analysis code is written once against `burn::tensor::Device`; this module maps
+//! The model and analysis code is written once against `burn::tensor::Device`. This module maps
 //! a backend name to a device and checks that the device works before any run starts, so that a
 //! missing driver is a clear error instead of a panic deep inside a run.
 
@@ -34,7 +34,7 @@ impl BackendKind {
         BackendKind::Ndarray,
     ];
 
-    /// The name used on the command line and in results.
+    /// Returns the name used on the command line and in results.
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Flex => "flex",
@@ -44,7 +44,7 @@ impl BackendKind {
         }
     }
 
-    /// The cargo feature that compiles the backend in (flex needs none).
+    /// Returns the cargo feature that compiles the backend in (flex needs none).
     pub fn cargo_feature(self) -> Option<&'static str> {
         match self {
             BackendKind::Flex => None,
@@ -54,7 +54,7 @@ impl BackendKind {
         }
     }
 
-    /// Whether this build contains the backend.
+    /// Returns whether this build contains the backend.
     pub fn is_compiled(self) -> bool {
         match self {
             BackendKind::Flex => true,
@@ -64,7 +64,7 @@ impl BackendKind {
         }
     }
 
-    /// Whether the backend computes in f64 (wgpu has no f64 type in its shading languages).
+    /// Returns whether the backend computes in f64 (wgpu has no f64 type in its shading languages).
     pub fn supports_f64(self) -> bool {
         !matches!(self, BackendKind::Wgpu)
     }

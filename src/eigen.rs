@@ -56,7 +56,7 @@ impl EigenSystem {
         self.values.len()
     }
 
-    /// Whether the matrix was empty.
+    /// Returns whether the matrix was empty.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
@@ -81,19 +81,19 @@ impl EigenSystem {
         }
     }
 
-    /// How negative ω_n may be for a PSD matrix computed with unit round-off `epsilon`:
+    /// Returns how negative ω_n may be for a PSD matrix computed with unit round-off `epsilon`:
     /// n · ε · |ω_1|, the usual bound on the eigenvalue error of a backward-stable solver
     /// applied to a matrix whose entries carry relative errors of order ε.
     pub fn psd_tolerance(&self, epsilon: f64) -> f64 {
         self.len() as f64 * epsilon * self.max_eigenvalue().abs()
     }
 
-    /// Whether ω_n ≥ −[`psd_tolerance`](Self::psd_tolerance).
+    /// Returns whether ω_n ≥ −[`psd_tolerance`](Self::psd_tolerance).
     pub fn is_psd(&self, epsilon: f64) -> bool {
         self.min_eigenvalue() >= -self.psd_tolerance(epsilon)
     }
 
-    /// The cutoff rcond · ω_1 below which eigenvalues count as zero.
+    /// Returns the cutoff rcond · ω_1 below which eigenvalues count as zero.
     pub fn cutoff(&self, rcond: f64) -> f64 {
         rcond * self.max_eigenvalue()
     }
@@ -113,7 +113,7 @@ impl EigenSystem {
             .collect()
     }
 
-    /// The pseudo-inverse K⁺ (n × n).
+    /// Computes the pseudo-inverse K⁺ (n × n).
     pub fn pseudo_inverse(&self, rcond: f64) -> Matrix<f64> {
         let inverse = self.inverse_values(rcond);
         let n = self.len();
@@ -183,7 +183,7 @@ pub fn accumulated_accuracy(eigenfunctions: &Matrix<f64>, alpha: &[f64], labels:
         .collect()
 }
 
-/// The smallest i (1-based) whose accumulated accuracy reaches `target`, if any.
+/// Finds the smallest i (1-based) whose accumulated accuracy reaches `target`, if any.
 pub fn min_eigenfunctions(accuracy: &[f64], target: f64) -> Option<usize> {
     // Accuracies are ratios of counts; the slack keeps 0.99 reachable with 99 of 100 correct.
     const RATIO_SLACK: f64 = 1e-12;

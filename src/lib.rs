@@ -12,6 +12,7 @@
 //! - [`sweep`]: running a grid of runs, resumable and in parallel.
 //! - [`backend`]: choosing a burn backend at run time.
 
+pub mod allocator;
 pub mod analysis;
 pub mod backend;
 pub mod eigen;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod model;
 pub mod ntk;
 pub mod recipe;
+pub mod report;
 pub mod results;
 pub mod sweep;
 pub mod task;

@@ -21,7 +21,7 @@ use crate::error::FieldError;
 /// RNG stream of the initial weights (the data uses stream 0).
 const INIT_STREAM: u64 = 1;
 
-/// How the pre-activations are scaled.
+/// Scaling of the pre-activations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Parameterisation {
@@ -67,7 +67,7 @@ impl MlpConfig {
         Ok(())
     }
 
-    /// The layer widths m_0 = d, m_1 … m_{L-1} = width, m_L = 1.
+    /// Returns the layer widths m_0 = d, m_1 … m_{L-1} = width, m_L = 1.
     pub fn layer_widths(&self, input_dim: usize) -> Vec<usize> {
         let mut widths = vec![input_dim];
         widths.extend(std::iter::repeat_n(self.width, self.depth - 1));
@@ -75,7 +75,7 @@ impl MlpConfig {
         widths
     }
 
-    /// The architecture of this configuration for `input_dim` inputs.
+    /// Returns the architecture of this configuration for `input_dim` inputs.
     pub fn architecture(&self, input_dim: usize) -> Architecture {
         Architecture::new(self.layer_widths(input_dim), self.parameterisation)
     }
@@ -135,7 +135,7 @@ impl Architecture {
         self.widths[0]
     }
 
-    /// The scale s_l of layer `l` (1-based): 1 or 1/√m_{l-1}.
+    /// Returns the scale s_l of layer `l` (1-based): 1 or 1/√m_{l-1}.
     pub fn scale(&self, l: usize) -> f64 {
         match self.parameterisation {
             Parameterisation::Standard => 1.0,
@@ -202,7 +202,7 @@ impl HostWeights {
         }
     }
 
-    /// All parameters in the order W_1, W_2, … with each W_l row-major.
+    /// Concatenates all parameters in the order W_1, W_2, … with each W_l row-major.
     pub fn flatten(&self) -> Vec<f32> {
         self.layers
             .iter()

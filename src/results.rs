@@ -43,27 +43,27 @@ impl RunPaths {
         }
     }
 
-    /// The run record.
+    /// Returns the path of the run record.
     pub fn record(&self) -> PathBuf {
         self.root.join("run.json")
     }
 
-    /// The folder of the data arrays.
+    /// Returns the folder of the data arrays.
     pub fn data_dir(&self) -> PathBuf {
         self.root.join("data")
     }
 
-    /// The folder of the weights at checkpoint `step`.
+    /// Returns the folder of the weights at checkpoint `step`.
     pub fn weights_dir(&self, step: usize) -> PathBuf {
         self.root.join("weights").join(step_folder(step))
     }
 
-    /// The folder of the kernels at checkpoint `step`.
+    /// Returns the folder of the kernels at checkpoint `step`.
     pub fn kernels_dir(&self, step: usize) -> PathBuf {
         self.root.join("kernels").join(step_folder(step))
     }
 
-    /// The folder of the per-run analysis arrays.
+    /// Returns the folder of the per-run analysis arrays.
     pub fn analysis_dir(&self) -> PathBuf {
         self.root.join("analysis")
     }

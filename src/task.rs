@@ -99,9 +99,9 @@ impl SparseParityConfig {
 
 /// Draws `count` distinct points of {0,1}^d uniformly, as rows of bits.
 ///
-/// When the points are a large share of the cube (and the cube is small) the indices are sampled
-/// without replacement; otherwise points are drawn independently and repeats are redrawn, which
-/// needs on average fewer than two draws per point because at most half of the cube is taken.
+/// When the points are a large share of a small cube, the indices are sampled without
+/// replacement. Otherwise points are drawn independently and repeats are redrawn. At most half of
+/// the cube is taken then, so a point needs fewer than two draws on average.
 fn draw_distinct_points(rng: &mut ChaCha8Rng, d: usize, count: usize) -> Vec<Vec<u8>> {
     let cube_size = if d >= 64 { None } else { Some(1usize << d) };
     match cube_size {

@@ -132,6 +132,23 @@ fn changed_recipe_does_not_reuse_old_results() {
 }
 
 #[test]
+fn changed_analysis_settings_point_to_analyse_only() {
+    let out = tempfile::tempdir().unwrap();
+    let text = SMALL.replace("seed = [0, 1]", "seed = 0");
+    sweep(&Recipe::parse(&text, "small").unwrap(), &options(out.path()));
+    let changed = Recipe::parse(&text.replace("saliency_eigenfunctions = 10", "saliency_eigenfunctions = 5"), "small").unwrap();
+
+    let report = sweep(&changed, &options(out.path()));
+    let RunResult::Failed(error) = &report.runs[0].1 else { panic!("expected a failure") };
+    assert!(error.to_string().contains("--analyse-only"), "{error}");
+
+    let analysed = sweep(&changed, &SweepOptions { analyse_only: true, ..options(out.path()) });
+    assert_eq!(record(&analysed.runs[0].1).analysis.as_ref().unwrap().saliency_eigenfunctions, 5);
+    let rerun = sweep(&changed, &options(out.path()));
+    assert!(matches!(rerun.runs[0].1, RunResult::Skipped(_)), "the re-analysed run counts as finished");
+}
+
+#[test]
 fn diverging_run_is_recorded_as_diverged() {
     let out = tempfile::tempdir().unwrap();
     let text = SMALL.replace("lr = 0.03", "lr = 1e30").replace("seed = [0, 1]", "seed = 0");

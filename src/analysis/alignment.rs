@@ -44,7 +44,7 @@ pub fn centred_alignment_distance(k1: &Matrix<f64>, k2: &Matrix<f64>) -> f64 {
 /// The C × C matrix of d(K_a, K_b) over a list of kernels (centred first when `centred`).
 ///
 /// The Frobenius inner products of all pairs are one matrix product MᵀM, where column a of M is
-/// K_a flattened; the result is symmetric by construction.
+/// K_a flattened. The result is symmetric by construction.
 pub fn alignment_distance_matrix(kernels: &[Matrix<f64>], centred: bool) -> Matrix<f64> {
     let count = kernels.len();
     if count == 0 {

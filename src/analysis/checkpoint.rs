@@ -115,7 +115,7 @@ pub fn unit_roundoff(dtype: DType) -> f64 {
 
 /// Analyses the network `weights` at checkpoint `step`.
 ///
-/// `first` holds the flattened parameters of the first checkpoint and `previous` the Gram
+/// `first` contains the flattened parameters of the first checkpoint and `previous` the Gram
 /// matrix of the previous checkpoint, if any.
 ///
 /// # Errors

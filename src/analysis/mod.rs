@@ -56,7 +56,7 @@ pub const ARRAY_FILES: [&str; 9] = [
 /// The analysis part of `run.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnalysisRecord {
-    /// How the NTK was computed.
+    /// NTK algorithm used.
     pub kernel: KernelMethod,
     /// Float type of the device computations ("f64" or "f32").
     pub precision: String,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use grokking_ntk::backend::BackendKind;
 use grokking_ntk::recipe::Recipe;
+use grokking_ntk::report::{self, ReportTarget};
 use grokking_ntk::sweep::{SweepOptions, SweepProgress, run_sweep, table::summary_table};
 
 /// Train the runs of a recipe, analyse the NTK at every checkpoint and write the results.
@@ -45,6 +46,40 @@ struct Args {
     /// Hide the progress bars.
     #[arg(long)]
     no_progress: bool,
+
+    /// Only render the figures and the report from the finished runs in --out, without training.
+    #[arg(long)]
+    report: bool,
+
+    /// Folder for the figures and the report, written as DIR/README.md and DIR/figures/ (such as
+    /// paper/); default: <OUT>/<recipe name>/report.md and <OUT>/<recipe name>/figures/.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+}
+
+/// Renders the figures and the report of `recipe` from the results in `out`.
+fn render_report(out: &std::path::Path, recipe: &str, report_dir: Option<&std::path::Path>) -> ExitCode {
+    let target = match report_dir {
+        Some(dir) => ReportTarget::standalone(dir),
+        None => ReportTarget::beside_results(out, recipe),
+    };
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    match report::render(out, recipe, &target, &command) {
+        Ok(summary) => {
+            println!(
+                "report of {} runs: {} ({} figures in {})",
+                summary.runs,
+                summary.report.display(),
+                summary.figures.len(),
+                target.dir.join("figures").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: failed to render the report: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn parse_backend(name: &str) -> Result<BackendKind, String> {
@@ -63,6 +98,7 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 }
 
 fn main() -> ExitCode {
+    grokking_ntk::allocator::tune_for_tensor_buffers();
     let args = Args::parse();
     let recipe = match Recipe::from_file(&args.recipe) {
         Ok(recipe) => recipe,
@@ -71,8 +107,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.report {
+        return render_report(&args.out, &recipe.name, args.report_dir.as_deref());
+    }
     let options = SweepOptions {
-        out: args.out,
+        out: args.out.clone(),
         backend: args.backend,
         jobs: args.jobs as usize,
         force: args.force,
@@ -102,10 +141,18 @@ fn main() -> ExitCode {
     };
     progress.finish();
     print!("{}", summary_table(&report));
+    // Shards of a job array finish at different times and would write the same figure files, so
+    // a sharded sweep leaves the report to a `--report` run after the last shard.
+    let rendered = if args.shard.is_some() {
+        println!("sharded sweep: render the report with --report once every shard has finished");
+        ExitCode::SUCCESS
+    } else {
+        render_report(&args.out, &recipe.name, args.report_dir.as_deref())
+    };
     let failures = report.failures();
     if failures > 0 {
         eprintln!("error: {failures} run(s) failed; see the log above");
         return ExitCode::FAILURE;
     }
-    ExitCode::SUCCESS
+    rendered
 }

@@ -45,7 +45,7 @@ impl Matrix<f64> {
         self.values[i * self.cols + j]
     }
 
-    /// A zero matrix.
+    /// Creates a zero matrix.
     pub fn zeros(rows: usize, cols: usize) -> Matrix<f64> {
         Matrix {
             rows,

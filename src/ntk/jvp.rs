@@ -60,7 +60,7 @@ impl ParameterTangents {
         Self { blocks }
     }
 
-    /// The unit directions e_p for p in `range`, so that J(x)·e_p is column p of J.
+    /// Builds the unit directions e_p for p in `range`, so that J(x)·e_p is column p of J.
     pub fn basis(mlp: &Mlp, range: std::ops::Range<usize>) -> Self {
         let count = mlp.architecture.parameter_count();
         let directions: Vec<Vec<f64>> = range
@@ -75,7 +75,7 @@ impl ParameterTangents {
 }
 
 /// Computes J(x)·c_i for every direction i and every input row: `x` is b × n × d (batch i
-/// holds the inputs paired with direction i) and the result b × n.
+/// contains the inputs paired with direction i) and the result b × n.
 pub fn jvp(mlp: &Mlp, tangents: &ParameterTangents, x: Tensor<3>) -> Tensor<2> {
     let [b, n, _] = x.dims();
     assert_eq!(b, tangents.batch(), "one batch of inputs per direction");

@@ -19,10 +19,10 @@ use crate::ntk::signals::{BackpropSignals, backprop_signals};
 
 /// A positive semi-definite kernel k(x, x') evaluated on sets of inputs (rows of a matrix).
 pub trait Kernel {
-    /// The Gram matrix K(X, X) (n × n) of the rows of `x`.
+    /// Computes the Gram matrix K(X, X) (n × n) of the rows of `x`.
     fn gram(&self, x: &Matrix<f64>) -> Matrix<f64>;
 
-    /// The cross matrix K(X1, X2) (n1 × n2).
+    /// Computes the cross matrix K(X1, X2) (n1 × n2).
     fn cross(&self, x1: &Matrix<f64>, x2: &Matrix<f64>) -> Matrix<f64>;
 }
 

@@ -28,7 +28,7 @@ pub struct Saliency {
     pub generative_power: Vec<f64>,
 }
 
-/// The directions c_i = J(X)ᵀ V_i / ω_i of the first `count` eigenfunctions, with c_i = 0 for
+/// Builds the directions c_i = J(X)ᵀ V_i / ω_i of the first `count` eigenfunctions, with c_i = 0 for
 /// eigenvalues at or below rcond · ω_1.
 pub fn eigenfunction_directions(mlp: &Mlp, x_train: &Matrix<f64>, eigen: &EigenSystem, count: usize, rcond: f64) -> ParameterTangents {
     let n = x_train.rows;
@@ -75,7 +75,7 @@ pub struct NtkEigenfunctions<'a> {
 }
 
 impl<'a> NtkEigenfunctions<'a> {
-    /// The first `count` eigenfunctions of `eigen`, the eigen-system of the NTK Gram matrix of
+    /// Prepares the first `count` eigenfunctions of `eigen`, the eigen-system of the NTK Gram matrix of
     /// `mlp` on `x_train`.
     pub fn new(mlp: &'a Mlp, x_train: &Matrix<f64>, eigen: &EigenSystem, count: usize, rcond: f64) -> Self {
         Self {
@@ -110,7 +110,7 @@ pub struct KernelEigenfunctions<'a, K> {
 }
 
 impl<'a, K: TensorKernel> KernelEigenfunctions<'a, K> {
-    /// The first `count` eigenfunctions of `eigen`, the eigen-system of `kernel`'s Gram matrix
+    /// Prepares the first `count` eigenfunctions of `eigen`, the eigen-system of `kernel`'s Gram matrix
     /// on `x_train` (already on the device).
     pub fn new(kernel: &'a K, x_train: Tensor<2>, eigen: &EigenSystem, count: usize, rcond: f64) -> Self {
         let n = x_train.dims()[0];

@@ -51,7 +51,7 @@ pub struct ScheduleSpec {
 }
 
 impl ScheduleSpec {
-    /// The ascending checkpoint steps of a run of `steps` updates.
+    /// Computes the ascending checkpoint steps of a run of `steps` updates.
     ///
     /// # Errors
     /// A [`FieldError`] naming the first `checkpoints` field that is missing, unused by the

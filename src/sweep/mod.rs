@@ -20,7 +20,7 @@ use crate::training::trainer::TrainingStatus;
 pub use progress::SweepProgress;
 pub use run::{RunContext, analyse_run, train_run};
 
-/// Which runs of a recipe to execute, where, and how.
+/// Options of a sweep: runs to execute, backend, parallelism and output folder.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
     /// Results folder (runs go to `<out>/<recipe>/<run-id>`).
@@ -39,7 +39,7 @@ pub struct SweepOptions {
     pub progress: bool,
 }
 
-/// What happened to one run of a sweep.
+/// Outcome of one run of a sweep.
 #[derive(Debug)]
 pub enum RunResult {
     /// The run was trained (or analysed) now.
@@ -182,7 +182,7 @@ fn execute(spec: &RunSpec, context: &RunContext<'_>, options: &SweepOptions, pro
     }
 }
 
-/// The record of a finished run with the same configuration, if there is one.
+/// Reads the record of a finished run with the same configuration, if there is one.
 ///
 /// # Errors
 /// [`Error::Results`] when the run finished with another configuration.
@@ -192,13 +192,20 @@ fn previous_record(spec: &RunSpec, paths: &RunPaths) -> Result<Option<RunRecord>
         return Ok(None);
     }
     let record = RunRecord::read(&path)?;
-    if record.config != spec.config {
-        return Err(Error::Results {
-            path,
-            message: "the run finished with another configuration than the recipe now gives; rerun with \
-                      --force to overwrite it, or use another --out folder"
-                .to_string(),
-        });
+    if record.config == spec.config {
+        return Ok(Some(record));
     }
-    Ok(Some(record))
+    let mut trained_alike = record.config.clone();
+    trained_alike.analysis = spec.config.analysis.clone();
+    let message = if trained_alike == spec.config {
+        "the run finished with other [analysis] settings than the recipe now gives; rerun with \
+         --analyse-only to redo the analysis from the saved weights, or with --force to retrain"
+    } else {
+        "the run finished with another configuration than the recipe now gives; rerun with --force \
+         to overwrite it, or use another --out folder"
+    };
+    Err(Error::Results {
+        path,
+        message: message.to_string(),
+    })
 }

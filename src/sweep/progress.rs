@@ -33,7 +33,7 @@ impl SweepProgress {
         Self { multi, overall }
     }
 
-    /// A writer for log lines that suspends the bars while it prints.
+    /// Creates a writer for log lines that suspends the bars while it prints.
     pub fn log_writer(&self) -> ProgressLogWriter {
         ProgressLogWriter {
             multi: self.multi.clone(),

@@ -17,7 +17,7 @@ use crate::sweep::progress::RunProgress;
 use crate::training::key_times::KeyTimes;
 use crate::training::trainer::{Checkpoint, StepMetrics, TrainingObserver, TrainingStatus, train};
 
-/// Where and on what a run executes.
+/// Recipe, backend, device and results folder of a run.
 #[derive(Clone)]
 pub struct RunContext<'a> {
     /// Recipe name (the results subfolder).

@@ -47,7 +47,7 @@ pub struct StepMetrics {
 }
 
 impl StepMetrics {
-    /// Whether every metric is finite.
+    /// Returns whether every metric is finite.
     pub fn is_finite(&self) -> bool {
         [
             self.train_loss,
@@ -87,7 +87,7 @@ pub trait TrainingObserver {
 /// An observer that ignores everything.
 impl TrainingObserver for () {}
 
-/// How a run ended.
+/// Final status of a training run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase", tag = "status")]
 pub enum TrainingStatus {
@@ -103,7 +103,7 @@ pub enum TrainingStatus {
 /// Per-step metrics and the final parameters of a run.
 #[derive(Debug, Clone)]
 pub struct TrainingOutcome {
-    /// How the run ended.
+    /// Final status.
     pub status: TrainingStatus,
     /// Metrics of steps 0, 1, … up to the last finite step.
     pub metrics: Vec<StepMetrics>,
@@ -141,7 +141,7 @@ impl Trainer {
         self.step
     }
 
-    /// The network at the current step.
+    /// Returns the network at the current step.
     pub fn mlp(&self) -> &Mlp {
         &self.mlp
     }
