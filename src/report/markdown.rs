@@ -176,6 +176,11 @@ fn write_claims(text: &mut String, claims: &[ClaimRow]) {
     let _ = writeln!(text, "## Claims\n");
     let _ = writeln!(
         text,
+        "The claims of *Feature Learning Dynamics under Grokking in a Sparse Parity Task* (Sanguino Bautiste, \
+         Bachmann, He, Noci, Hofmann), with figure numbers as in that article.\n"
+    );
+    let _ = writeln!(
+        text,
         "Each claim is checked per seed by the criterion listed under the table. A value of d holds when more \
          than half of its seeds meet the criterion (a seed without the needed key times or analysis does not \
          meet it); a claim holds when every measurable d holds, fails when none does and is mixed otherwise. \

@@ -167,16 +167,19 @@ pub struct LineChart {
 impl LineChart {
     /// Builds a chart with axes fitted to the bands (mean ± std) and markers; `y_log` selects a log y-axis.
     pub fn fitted(title: String, x_label: String, y_label: String, bands: Vec<Band>, markers: Vec<Marker>, y_log: bool) -> Self {
-        let xs = bands
+        // The x axis spans the data and markers exactly, without padding.
+        let xs: Vec<f64> = bands
             .iter()
             .flat_map(|b| b.points.iter().map(|p| p.0))
-            .chain(markers.iter().filter_map(|m| m.x));
-        let x_scale = match Scale::fit(xs, false) {
-            Scale::Linear(low, high) => {
-                let span = high - low;
-                Scale::Linear(low + span / 22.0, high - span / 22.0)
-            }
-            log => log,
+            .chain(markers.iter().filter_map(|m| m.x))
+            .filter(|x| x.is_finite())
+            .collect();
+        let x_low = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let x_high = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let x_scale = if x_high > x_low {
+            Scale::Linear(x_low, x_high)
+        } else {
+            Scale::fit(xs, false)
         };
         let y_scale = if y_log {
             // The lower band edge can reach zero or below, so a log axis fits the means and upper edges.

@@ -106,7 +106,7 @@ pub fn render(group: &DimensionGroup, target: &FigureTarget) -> Result<Vec<PathB
             index_markers(group),
             false,
         );
-        chart.x_scale = Scale::Log(0.9, n * 1.1);
+        chart.x_scale = Scale::Log(0.9, n.max(group.d as f64) * 1.1);
         chart.legend = SeriesLabelPosition::LowerRight;
         charts.push((name, chart));
     }
@@ -121,7 +121,7 @@ pub fn render(group: &DimensionGroup, target: &FigureTarget) -> Result<Vec<PathB
         index_markers(group),
         false,
     );
-    power.x_scale = Scale::Linear(0.5, count + 0.5);
+    power.x_scale = Scale::Linear(0.5, count.max(group.d as f64) + 0.5);
     power.y_scale = Scale::Linear(-0.02, 1.02);
     charts.push(("generative-power", power));
 

@@ -56,13 +56,19 @@ fn draw_absent(area: &Area, key_time: KeyTime) -> DrawResult {
     Ok(())
 }
 
+/// Draws one heatmap panel into its column of the figure.
+type DrawPanel<'a> = dyn Fn(&HeatmapPanel<'_>) -> DrawResult + 'a;
+
+/// Builds the panel of a key time at a checkpoint index and hands it to the panel drawer.
+type PanelBuilder<'a> = dyn Fn(KeyTime, usize, &DrawPanel<'_>) -> DrawResult + 'a;
+
 /// Draws one panel per key time (t_0, t_m, t_s, t_g) and a colour bar.
 #[allow(clippy::too_many_arguments)]
 fn draw_panels(
     area: &Area,
     title: &str,
     keys: &[(KeyTime, Option<usize>)],
-    panel_for: &dyn Fn(KeyTime, usize, &dyn Fn(&HeatmapPanel<'_>) -> DrawResult) -> DrawResult,
+    panel_for: &PanelBuilder<'_>,
     colormap: Colormap,
     range: (f64, f64),
     colorbar_label: &str,
@@ -110,7 +116,7 @@ pub fn render(group: &DimensionGroup, target: &FigureTarget) -> Result<Vec<PathB
     let title = format!("First-layer weights W_1 of seed {seed}, {}", group_caption(group));
     let path = target.path("w1");
     write_svg(&path, (FIGURE_WIDTH, HEATMAP_HEIGHT), |area| {
-        let panel_for = |key_time: KeyTime, checkpoint: usize, draw: &dyn Fn(&HeatmapPanel<'_>) -> DrawResult| {
+        let panel_for = |key_time: KeyTime, checkpoint: usize, draw: &DrawPanel<'_>| {
             let cell = |row: usize, col: usize| 0.5 + 0.5 * f64::from(arrays.w1[[checkpoint, row, col]]) / largest;
             draw(&HeatmapPanel {
                 title: format!("{} (step {})", key_time.symbol(), arrays.checkpoint_steps[checkpoint]),
@@ -147,7 +153,7 @@ pub fn render(group: &DimensionGroup, target: &FigureTarget) -> Result<Vec<PathB
     );
     let path = target.path("saliency");
     write_svg(&path, (FIGURE_WIDTH, HEATMAP_HEIGHT), |area| {
-        let panel_for = |key_time: KeyTime, checkpoint: usize, draw: &dyn Fn(&HeatmapPanel<'_>) -> DrawResult| {
+        let panel_for = |key_time: KeyTime, checkpoint: usize, draw: &DrawPanel<'_>| {
             let map = arrays.saliency.index_axis(ndarray::Axis(0), checkpoint);
             let cell = |row: usize, col: usize| {
                 let values = map.row(row);
