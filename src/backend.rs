@@ -134,9 +134,10 @@ impl FromStr for BackendKind {
         BackendKind::ALL
             .into_iter()
             .find(|kind| kind.name() == name.to_ascii_lowercase())
-            .ok_or_else(|| Error::Backend {
-                backend: name.to_string(),
-                reason: "unknown backend; expected one of flex, wgpu, cuda, ndarray".to_string(),
+            .ok_or_else(|| Error::Argument {
+                argument: "--backend",
+                value: name.to_string(),
+                allowed: "expected one of flex, wgpu, cuda, ndarray".to_string(),
             })
     }
 }
@@ -195,7 +196,7 @@ mod tests {
     #[test]
     fn unknown_backend_is_rejected() {
         let error = "tpu".parse::<BackendKind>().unwrap_err().to_string();
-        assert!(error.contains("`tpu`"), "{error}");
+        assert!(error.contains("tpu"), "{error}");
         assert!(error.contains("flex, wgpu"), "{error}");
     }
 }

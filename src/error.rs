@@ -49,7 +49,7 @@ pub enum Error {
         message: String,
     },
 
-    /// The requested backend is unknown, not compiled in, or has no usable device.
+    /// The requested backend is not compiled in or has no usable device.
     #[error("backend `{backend}` is unavailable: {reason}")]
     Backend {
         /// The backend name as given.

@@ -63,7 +63,9 @@ fn render_report(out: &std::path::Path, recipe: &str, report_dir: Option<&std::p
         Some(dir) => ReportTarget::standalone(dir),
         None => ReportTarget::beside_results(out, recipe),
     };
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    // The binary's own path depends on the machine; show the documented way to run it.
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let command = format!("cargo run --release --bin sweep -- {}", arguments.join(" "));
     match report::render(out, recipe, &target, &command) {
         Ok(summary) => {
             println!(
@@ -129,6 +131,7 @@ fn main() -> ExitCode {
         )
         .with_writer(move || writer.log_writer())
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
     let report = match run_sweep(&recipe, &options, &progress) {

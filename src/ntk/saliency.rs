@@ -18,6 +18,7 @@ use crate::model::{Matrix, Mlp, options};
 use crate::ntk::host::{to_device, to_host};
 use crate::ntk::jvp::{ParameterTangents, jvp};
 use crate::ntk::signals::backprop_signals;
+use crate::training::loss::bce_with_logits_per_element;
 
 /// Saliency maps of the leading eigenfunctions.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,13 +176,9 @@ pub fn saliency(evaluator: &dyn EigenfunctionEvaluator, x_train: Tensor<2>, y_tr
         .require_grad();
     let phi = evaluator.evaluate(inputs.clone());
 
-    // Σ over eigenfunctions and samples of softplus(φ) − yφ: sample j of copy i only reaches
-    // its own input, so the gradient of the sum is each term's own gradient.
-    let softplus = phi
-        .clone()
-        .clamp_min(0.0)
-        .add(phi.clone().abs().neg().exp().log1p());
-    let loss = softplus.sub(phi.mul(labels)).sum();
+    // Sample j of copy i only reaches its own input, so the gradient of the sum over
+    // eigenfunctions and samples is each term's own gradient.
+    let loss = bce_with_logits_per_element(phi, labels).sum();
     let gradients = loss.backward();
     let gradient = inputs.grad(&gradients).expect("the inputs take part in the loss");
     let maps = to_host(gradient.abs().mean_dim(1).reshape([count, d]));

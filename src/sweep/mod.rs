@@ -163,6 +163,11 @@ fn execute(spec: &RunSpec, context: &RunContext<'_>, options: &SweepOptions, pro
     match outcome {
         Ok(record) => {
             match record.status {
+                TrainingStatus::Finished if options.analyse_only => tracing::info!(
+                    run = %spec.id,
+                    seconds = format!("{:.1}", record.timings.analysis_seconds),
+                    "analysis finished"
+                ),
                 TrainingStatus::Finished => tracing::info!(
                     run = %spec.id,
                     seconds = format!("{:.1}", record.timings.total_seconds),

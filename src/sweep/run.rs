@@ -197,6 +197,7 @@ pub fn analyse_run(spec: &RunSpec, context: &RunContext<'_>, progress: Option<&R
     record.config.analysis = spec.config.analysis.clone();
     record.analysis = Some(analysis);
     record.timings.analysis_seconds = started.elapsed().as_secs_f64();
+    record.timings.total_seconds = record.timings.training_seconds + record.timings.analysis_seconds;
     record.write(&record_path)?;
     Ok(record)
 }

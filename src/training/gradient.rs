@@ -17,7 +17,7 @@ use burn::tensor::{DType, Device, Tensor};
 
 use crate::model::{Mlp, options, tensor_from_rows};
 use crate::task::Dataset;
-use crate::training::loss::RegularisationConfig;
+use crate::training::loss::{RegularisationConfig, bce_with_logits_per_element};
 
 /// The full batch on the device, with the constants the gradient needs.
 #[derive(Debug, Clone)]
@@ -79,12 +79,7 @@ fn forward(mlp: &Mlp, inputs: Tensor<2>) -> (Vec<Tensor<2>>, Vec<Tensor<2>>, Ten
 
 /// [mean BCE, error rate] (1 × 2) of logits against labels.
 fn loss_and_error(logits: Tensor<2>, labels: Tensor<2>) -> Tensor<2> {
-    // softplus(f) − y f = max(f, 0) + log(1 + e^{−|f|}) − y f, stable for any f.
-    let losses = logits
-        .clone()
-        .clamp_min(0.0)
-        .add(logits.clone().abs().neg().exp().log1p())
-        .sub(logits.clone().mul(labels.clone()));
+    let losses = bce_with_logits_per_element(logits.clone(), labels.clone());
     let errors = logits
         .clone()
         .greater_elem(0.0)

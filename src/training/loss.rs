@@ -29,16 +29,22 @@ impl RegularisationConfig {
     }
 }
 
-/// Mean binary cross-entropy of logits `f` (n × 1) against labels `y` (n × 1) in {0, 1}.
+/// Binary cross-entropy ℓ(f, y) = softplus(f) − y f of each logit against its label in {0, 1};
+/// `labels` may broadcast against `logits`.
 ///
 /// Uses softplus(f) = max(f, 0) + log(1 + e^{−|f|}), which neither overflows for large |f| nor
 /// loses the small term for large negative f.
-pub fn bce_with_logits(logits: Tensor<2>, labels: Tensor<2>) -> Tensor<1> {
+pub fn bce_with_logits_per_element<const D: usize>(logits: Tensor<D>, labels: Tensor<D>) -> Tensor<D> {
     let softplus = logits
         .clone()
         .clamp_min(0.0)
         .add(logits.clone().abs().neg().exp().log1p());
-    softplus.sub(logits.mul(labels)).mean()
+    softplus.sub(logits.mul(labels))
+}
+
+/// Mean binary cross-entropy of logits `f` (n × 1) against labels `y` (n × 1) in {0, 1}.
+pub fn bce_with_logits(logits: Tensor<2>, labels: Tensor<2>) -> Tensor<1> {
+    bce_with_logits_per_element(logits, labels).mean()
 }
 
 /// λ1 Σ|θ| + λ2 Σθ² over all weight tensors, as a one-element tensor.
