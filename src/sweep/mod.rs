@@ -1,7 +1,7 @@
 //! Running a recipe's grid of runs: resumable, in parallel, and splittable across a job array.
 //!
-//! A run whose `run.json` exists with the same configuration is skipped unless `force` is set; a
-//! run folder without `run.json` is an interrupted run and is trained again. Runs are independent,
+//! A run whose `run.json` exists with the same configuration is skipped unless `force` is set.
+//! A run folder without `run.json` belongs to an interrupted run, which is trained again. Runs are independent,
 //! so `jobs` of them train at once and a failing run does not stop the others.
 
 pub mod progress;
