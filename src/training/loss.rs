@@ -74,9 +74,3 @@ pub fn penalty(weights: &[Tensor<2>], config: RegularisationConfig) -> Tensor<1>
         Tensor::<1>::zeros([1], options)
     })
 }
-
-/// Share of the points where the prediction 1{f > 0} equals the label.
-pub fn accuracy(logits: Tensor<2>, labels: Tensor<2>) -> Tensor<1> {
-    let predictions = logits.greater_elem(0.0).float().cast(labels.dtype());
-    predictions.sub(labels).abs().mean().neg().add_scalar(1.0)
-}

@@ -8,5 +8,5 @@ pub mod trainer;
 
 pub use adam::{Adam, AdamConfig};
 pub use key_times::{KeyTimes, KeyTimesConfig};
-pub use loss::{RegularisationConfig, accuracy, bce_with_logits, penalty};
+pub use loss::{RegularisationConfig, bce_with_logits, bce_with_logits_per_element, penalty};
 pub use trainer::{Checkpoint, StepMetrics, Trainer, TrainingConfig, TrainingObserver, TrainingOutcome, TrainingStatus, train};
