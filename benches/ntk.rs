@@ -1,5 +1,6 @@
 //! The NTK analysis on flex (f64): kernels by both methods, eigendecomposition, saliency of 50
-//! eigenfunctions, and the whole analysis of one checkpoint of the paper's model
+//! eigenfunctions, and the whole analysis of one checkpoint of the 2-layer model of the paper's
+//! recipe `experiments/paper.toml`
 //! (n = 500 + 500, d = 35, width 64, depth 2, weights at initialisation).
 
 use burn::tensor::DType;

@@ -1,4 +1,4 @@
-//! One full training step of the paper's model on flex: forward and backward over the 500
+//! One full training step of the model of `experiments/paper.toml` on flex: forward and backward over the 500
 //! training points, the Adam update, and the test-set forward pass for the metrics
 //! (n = 500 + 500, d = 35, width 64, depth 2).
 

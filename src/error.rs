@@ -14,7 +14,7 @@ pub struct FieldError {
     pub field: String,
     /// The value as written in the recipe (or as resolved for one grid point).
     pub value: String,
-    /// What the field accepts.
+    /// Description of the accepted values.
     pub allowed: String,
 }
 
@@ -54,14 +54,14 @@ pub enum Error {
     Backend {
         /// The backend name as given.
         backend: String,
-        /// Why it is unavailable and what to do.
+        /// Reason and remedy.
         reason: String,
     },
 
     /// A file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
-        /// What was attempted, such as "failed to write".
+        /// Failed action, such as "failed to write".
         action: &'static str,
         /// The file or folder.
         path: PathBuf,
@@ -74,7 +74,7 @@ pub enum Error {
     Results {
         /// The file.
         path: PathBuf,
-        /// What is wrong with it and what to do.
+        /// Problem and remedy.
         message: String,
     },
 
@@ -85,7 +85,7 @@ pub enum Error {
         argument: &'static str,
         /// The value given.
         value: String,
-        /// What the flag accepts.
+        /// Description of the accepted values.
         allowed: String,
     },
 
@@ -94,7 +94,7 @@ pub enum Error {
     Analysis {
         /// The checkpoint step.
         step: usize,
-        /// What went wrong.
+        /// Description of the failure.
         message: String,
     },
 }

@@ -106,7 +106,7 @@ impl MetricSeries {
         self.train_loss.len()
     }
 
-    /// Whether no step was recorded.
+    /// Returns whether no step was recorded.
     pub fn is_empty(&self) -> bool {
         self.train_loss.is_empty()
     }
@@ -168,7 +168,7 @@ pub struct RunRecord {
     pub config: RunConfig,
     /// Checkpoint steps.
     pub checkpoint_steps: Vec<usize>,
-    /// How training ended.
+    /// Final status of training.
     #[serde(flatten)]
     pub status: TrainingStatus,
     /// Wall-clock times.

@@ -39,11 +39,11 @@ fn max_abs(matrix: &Matrix<f64>) -> f64 {
     matrix.values.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
-fn assert_close(a: &Matrix<f64>, b: &Matrix<f64>, tolerance: f64, what: &str) {
-    assert_eq!((a.rows, a.cols), (b.rows, b.cols), "{what}: shapes");
+fn assert_close(a: &Matrix<f64>, b: &Matrix<f64>, tolerance: f64, label: &str) {
+    assert_eq!((a.rows, a.cols), (b.rows, b.cols), "{label}: shapes");
     let scale = max_abs(a).max(1.0);
     for (index, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
-        assert!((x - y).abs() <= tolerance * scale, "{what}: entry {index}: {x} vs {y}");
+        assert!((x - y).abs() <= tolerance * scale, "{label}: entry {index}: {x} vs {y}");
     }
 }
 

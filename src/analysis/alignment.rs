@@ -41,7 +41,7 @@ pub fn centred_alignment_distance(k1: &Matrix<f64>, k2: &Matrix<f64>) -> f64 {
     alignment_distance(&centre(k1), &centre(k2))
 }
 
-/// The C × C matrix of d(K_a, K_b) over a list of kernels (centred first when `centred`).
+/// Computes the C × C matrix of d(K_a, K_b) over a list of kernels (centred first when `centred`).
 ///
 /// The Frobenius inner products of all pairs are one matrix product MᵀM, where column a of M is
 /// K_a flattened. The result is symmetric by construction.

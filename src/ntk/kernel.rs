@@ -6,9 +6,9 @@
 //!
 //! which [`StructuredNtk`] evaluates for blocks of inputs as Σ_l s_l² (Δ_l Δ'_lᵀ) ⊙ (A_{l-1} A'_{l-1}ᵀ)
 //! in O(n n' Σ_l m_l) operations. [`ContractionNtk`] forms the per-sample Jacobians and contracts
-//! them, J Jᵀ, in O(n n' P). Both work on tiles of at most `tile_size` inputs per side, so only a
-//! tile of signals (or Jacobian rows) and one kernel block live on the device at a time, and both
-//! return the whole kernel on the host in f64.
+//! them, J Jᵀ, in O(n n' P). Both work on tiles of at most `tile_size` inputs per side. Only the
+//! signals (or Jacobian rows) of the tiles and one kernel block live on the device at a time, and
+//! both return the whole kernel on the host in f64.
 
 use burn::tensor::Tensor;
 

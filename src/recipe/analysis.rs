@@ -2,7 +2,7 @@
 
 use crate::error::FieldError;
 
-/// How the empirical NTK is computed.
+/// Algorithm of the empirical NTK.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KernelMethod {

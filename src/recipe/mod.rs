@@ -57,7 +57,7 @@ impl Default for OptimiserConfig {
 }
 
 impl OptimiserConfig {
-    /// The Adam part.
+    /// Returns the Adam hyper-parameters.
     pub fn adam(&self) -> AdamConfig {
         AdamConfig {
             lr: self.lr,
@@ -67,7 +67,7 @@ impl OptimiserConfig {
         }
     }
 
-    /// The penalty part.
+    /// Returns the penalty strengths.
     pub fn regularisation(&self) -> RegularisationConfig {
         RegularisationConfig {
             l1: self.l1,
@@ -115,10 +115,11 @@ fn default_model() -> MlpConfig {
 pub struct RunConfig {
     /// The sparse parity task.
     pub task: SparseParityConfig,
-    /// The MLP (default: the paper's depth 2, width 64, standard, σ_init = 1).
+    /// The MLP (default: depth 2, width 64, standard, σ_init = 1, as in the paper's appendix B).
     #[serde(default = "default_model")]
     pub model: MlpConfig,
-    /// Adam and penalties (default: the paper's lr 0.03, β (0.9, 0.999), ε 1e-8, λ1 1e-3).
+    /// Adam and penalties (default: lr 0.03, β (0.9, 0.999), ε 1e-8, λ1 1e-3, as in the paper's
+    /// appendix B).
     #[serde(default)]
     pub optimiser: OptimiserConfig,
     /// Steps, seed and key-time thresholds.
@@ -156,7 +157,7 @@ impl RunConfig {
         }
     }
 
-    /// What the training loop needs, with the given checkpoint steps.
+    /// Builds the training-loop configuration with the given checkpoint steps.
     pub fn training_config(&self, checkpoints: Vec<usize>) -> TrainingConfig {
         TrainingConfig {
             model: self.model.clone(),
@@ -277,7 +278,7 @@ impl Recipe {
         Ok(Recipe { name, axes, runs })
     }
 
-    /// The runs of shard `index` of `count`: every `count`-th run starting at `index`.
+    /// Selects the runs of shard `index` of `count`: every `count`-th run starting at `index`.
     pub fn shard(&self, index: usize, count: usize) -> impl Iterator<Item = &RunSpec> {
         self.runs.iter().skip(index).step_by(count.max(1))
     }

@@ -3,8 +3,8 @@
 //! Every schedule contains step 0 (the initialisation) and the final step.
 //! - `uniform`: every `every` steps.
 //! - `multi-speed`: consecutive segments, each checkpointing every `every` steps from the end of
-//!   the previous segment up to its own `until` (the last segment may omit `until` and run to the
-//!   end), such as every 20 steps up to 2000 and every 250 after.
+//!   the previous segment up to its own `until`. The last segment may omit `until` and run to the
+//!   end. An example is every 20 steps up to 2000 and every 250 after.
 //! - `log`: `count` steps spaced evenly in log(step) between 1 and the final step, rounded and
 //!   without repeats.
 

@@ -85,7 +85,7 @@ impl RecipeResults {
 /// without one belong to interrupted runs and are skipped, as are `figures/` and other folders.
 ///
 /// # Errors
-/// [`Error::Io`] when the folder cannot be listed, [`Error::Results`] when it holds no finished run
+/// [`Error::Io`] when the folder cannot be listed, [`Error::Results`] when it contains no finished run
 /// or when a record or analysis array is malformed.
 pub fn load_recipe_results(out: &Path, recipe: &str) -> Result<RecipeResults> {
     let folder = out.join(recipe);

@@ -83,7 +83,7 @@ impl KeyTime {
         }
     }
 
-    /// The step of this key time in a run; `None` when the run never reached it.
+    /// Returns the step of this key time in a run, or `None` when the run never reached it.
     pub fn step(self, record: &RunRecord) -> Option<usize> {
         match self {
             KeyTime::Initial => Some(0),
@@ -97,7 +97,7 @@ impl KeyTime {
 /// A key time over the seeds of a group of runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeyTimeStats {
-    /// Which key time.
+    /// The key time summarised.
     pub key_time: KeyTime,
     /// Statistics over the runs that reached it; `None` when no run did.
     pub steps: Option<MeanStd>,

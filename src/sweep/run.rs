@@ -33,7 +33,7 @@ pub struct RunContext<'a> {
 /// Saves each checkpoint's weights and keeps them for the analysis.
 struct CheckpointSaver<'a> {
     paths: &'a RunPaths,
-    kept: Vec<Checkpoint>,
+    checkpoints: Vec<Checkpoint>,
     progress: Option<&'a RunProgress>,
 }
 
@@ -46,7 +46,7 @@ impl TrainingObserver for CheckpointSaver<'_> {
 
     fn on_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<()> {
         write_weights(self.paths, checkpoint.step, &checkpoint.weights)?;
-        self.kept.push(checkpoint.clone());
+        self.checkpoints.push(checkpoint.clone());
         Ok(())
     }
 }
@@ -75,7 +75,7 @@ pub fn train_run(spec: &RunSpec, context: &RunContext<'_>, progress: Option<&Run
 
     let mut saver = CheckpointSaver {
         paths: &paths,
-        kept: Vec::new(),
+        checkpoints: Vec::new(),
         progress,
     };
     let training_config = config.training_config(spec.checkpoint_steps.clone());
@@ -88,12 +88,12 @@ pub fn train_run(spec: &RunSpec, context: &RunContext<'_>, progress: Option<&Run
     let analysis_started = Instant::now();
     let analysis = if config.analysis.enabled && outcome.status == TrainingStatus::Finished {
         if let Some(progress) = progress {
-            progress.start_analysis(saver.kept.len());
+            progress.start_analysis(saver.checkpoints.len());
         }
         Some(analyse_checkpoints(
             &config.analysis,
             &data,
-            &saver.kept,
+            &saver.checkpoints,
             context.device,
             context.backend,
             &paths,
@@ -118,7 +118,7 @@ pub fn train_run(spec: &RunSpec, context: &RunContext<'_>, progress: Option<&Run
         machine: MachineInfo::current(),
         started_unix_seconds,
         config: config.clone(),
-        checkpoint_steps: saver.kept.iter().map(|c| c.step).collect(),
+        checkpoint_steps: saver.checkpoints.iter().map(|c| c.step).collect(),
         status: outcome.status,
         timings: Timings {
             training_seconds,
